@@ -1,0 +1,1 @@
+"""The progress store: trainees, attempts and turns (SQLAlchemy 2.0, Alembic migrations)."""

@@ -1,0 +1,1 @@
+"""Delivery and people: the project command line, the running stack, the benchmark (later: Telegram, web)."""

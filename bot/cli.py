@@ -1,0 +1,111 @@
+"""The project command line: ``./qser <command>`` (or ``python -m bot <command>``)."""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+from actions.settings import PROJECT_ROOT, get_settings
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from bot.checks import check_project
+
+    problems = check_project()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if args.rasa:
+        from bot.model import rasa_bin, rasa_env
+
+        result = subprocess.run([str(rasa_bin()), "data", "validate", "--config", "config.yml", "--domain", "domain.yml",
+                                 "--data", "data/nlu", "data/rules"], cwd=PROJECT_ROOT, env=rasa_env())
+        if result.returncode:
+            problems.append("rasa data validate failed")
+    if problems:
+        print(f"validate: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print("validate: scenarios, catalogue and domain are consistent")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.model import ensure_model
+
+    ensure_model(force=args.force)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from actions.store.db import migrate
+
+    migrate()
+    print(f"database schema up to date: {get_settings().database_url}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.model import ensure_model
+    from bot.stack import Stack
+
+    settings = get_settings()
+    stack = Stack(ensure_model())
+    print("starting the action server and the Rasa server (loading the model takes up to a minute) ...")
+    stack.start()
+    print(f"""
+The trainer is running (database: {settings.database_url}).
+Talk to it through Rasa's REST channel:
+  curl -s -XPOST {stack.webhook_url} -H 'Content-Type: application/json' \\
+       -d '{{"sender": "trainee-1", "message": "/scenarios"}}'
+  curl -s -XPOST {stack.webhook_url} -H 'Content-Type: application/json' \\
+       -d '{{"sender": "trainee-1", "message": "/scenario citizen_registration"}}'
+Logs: {stack.actions.log_path} and {stack.rasa.log_path}
+Telegram bridge and web app: not part of this version yet.
+Press Ctrl-C to stop.""", flush=True)
+    try:
+        while all(s.process.poll() is None for s in (stack.actions, stack.rasa)):
+            time.sleep(1)
+        print("a service stopped unexpectedly; see the logs above", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bot.bench import main as bench_main
+
+    return bench_main(args)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=PROJECT_ROOT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qser", description="Q-SER intercultural communication trainer")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check scenarios, catalogue and domain")
+    p.add_argument("--rasa", action="store_true", help="also run `rasa data validate`")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("train", help="train the Rasa model if the training data changed")
+    p.add_argument("--force", action="store_true", help="train even if a model for this data exists")
+    p.set_defaults(func=cmd_train)
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
+    sub.add_parser("run", help="start the trainer locally (action server + Rasa server)").set_defaults(func=cmd_run)
+    p = sub.add_parser("bench", help="measure per-turn latency and throughput against a running stack")
+    p.add_argument("--url", help="REST webhook of a running Rasa server (default: start a stack)")
+    p.add_argument("--users", type=int, nargs="+", default=[1, 20], help="concurrent trainees per round")
+    p.add_argument("--turns", type=int, default=200, help="turns measured per round")
+    p.add_argument("--database-url", help="database for the stack the benchmark starts")
+    p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("test", help="run the whole test suite (arguments go to pytest)")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_test)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Creates (or reuses) the two Python 3.10 environments from the pinned requirement files:
+#   .venv-rasa : the Rasa server (rasa 3.6.21 pins SQLAlchemy < 1.5, TensorFlow ...)
+#   .venv-app  : actions, bot, tests (rasa-sdk 3.6.2, SQLAlchemy 2, ...)
+# Each environment lives in a cache folder named by the hash of its requirement file,
+# so a re-run with unchanged requirements only checks two marker files.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${QSER_CACHE_DIR:-$HOME/.cache/qser}"
+
+is_py310() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; }
+
+find_python() {
+  local candidates=()
+  [ -n "${PYTHON:-}" ] && candidates+=("$PYTHON")
+  command -v python3.10 >/dev/null 2>&1 && candidates+=("$(command -v python3.10)")
+  if command -v pyenv >/dev/null 2>&1; then
+    local root; root="$(pyenv root)"
+    for p in "$root"/versions/3.10*/bin/python; do [ -x "$p" ] && candidates+=("$p"); done
+  fi
+  for p in "${candidates[@]}"; do
+    if is_py310 "$p"; then echo "$p"; return 0; fi
+  done
+  cat >&2 <<'MSG'
+qser set-up: Python 3.10 not found (Rasa 3.6 runs only on Python 3.8-3.10).
+Install it and run again, for example:
+  pyenv install 3.10.13            (then set-up finds it by itself)
+  or: apt-get install python3.10 python3.10-venv
+  or: point PYTHON at a Python 3.10 interpreter: PYTHON=/path/to/python3.10 ./qser test
+MSG
+  return 1
+}
+
+make_env() {  # name requirements-file
+  local name="$1" req="$2"
+  local hash; hash="$( (cat "$req"; "$PY" -V) | sha256sum | cut -c1-12)"
+  local dir="$CACHE/venvs/$name-$hash"
+  if [ ! -f "$dir/.qser-complete" ]; then
+    echo "qser set-up: creating the $name environment in $dir (first time: a few minutes)" >&2
+    rm -rf "$dir"
+    mkdir -p "$CACHE/venvs"
+    "$PY" -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" wheel >&2
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2
+    touch "$dir/.qser-complete"
+  fi
+  ln -sfn "$dir" "$ROOT/.venv-$name"
+}
+
+PY="$(find_python)"
+make_env app "$ROOT/requirements/app.txt"
+make_env rasa "$ROOT/requirements/rasa.txt"
