@@ -79,6 +79,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def cmd_nlu_eval(args: argparse.Namespace) -> int:
+    from bot.nlu_eval import main as eval_main
+
+    return eval_main(args)
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=PROJECT_ROOT)
 
@@ -100,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--turns", type=int, default=200, help="turns measured per round")
     p.add_argument("--database-url", help="database for the stack the benchmark starts")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("nlu-eval", help="macro-F1 of move classification on the held-out set")
+    p.add_argument("--language", default="en", choices=["en", "es", "el"])
+    p.add_argument("--cross-validation", action="store_true", help="5-fold cross-validation on the training data instead")
+    p.add_argument("--min-f1", type=float, default=0.0, help="exit non-zero below this macro-F1")
+    p.set_defaults(func=cmd_nlu_eval)
     p = sub.add_parser("test", help="run the whole test suite (arguments go to pytest)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_test)
