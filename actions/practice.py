@@ -30,6 +30,7 @@ from actions.store.models import Attempt, Trainee
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\w+)?(?P<rest>.*)$", re.DOTALL)
 _SCENARIO_ID = re.compile(r"^[a-z][a-z0-9_]{2,48}$")
 _ECHO_CHARS = 40
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 
 
 @dataclass
@@ -47,9 +48,9 @@ class CleanText:
 
 
 def clean_text(text: str | None, cap: int) -> CleanText:
-    """Drop control characters (keeping line breaks and tabs) and cap the length."""
+    """Drop control characters and terminal escapes (keeping line breaks and tabs) and cap the length."""
     raw = text or ""
-    cleaned = "".join(ch for ch in raw if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
+    cleaned = "".join(ch for ch in _ANSI_ESCAPE.sub("", raw) if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
     cleaned = unicodedata.normalize("NFC", cleaned).strip()
     if len(cleaned) > cap:
         return CleanText(cleaned[:cap], len(raw), cap)
