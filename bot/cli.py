@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--users", type=int, nargs="+", default=[1, 20], help="concurrent trainees per round")
     p.add_argument("--turns", type=int, default=200, help="turns measured per round")
     p.add_argument("--database-url", help="database for the stack the benchmark starts")
+    p.add_argument("--plain", action="store_true", help="send the lines without starting scenarios (any Rasa bot)")
+    p.add_argument("--rasa-pid", type=int, help="with --url: report this Rasa process's memory")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("nlu-eval", help="macro-F1 of move classification on the held-out set")
     p.add_argument("--language", default="en", choices=["en", "es", "el"])

@@ -41,8 +41,13 @@ make_env() {  # name requirements-file
     rm -rf "$dir"
     mkdir -p "$CACHE/venvs"
     "$PY" -m venv "$dir"
-    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" wheel >&2
-    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2
+    local log="$CACHE/venvs/$name-$hash.log"
+    if ! { "$dir/bin/python" -m pip install --disable-pip-version-check --upgrade "pip<25" wheel &&
+           "$dir/bin/python" -m pip install --disable-pip-version-check -r "$req"; } >"$log" 2>&1; then
+      tail -n 30 "$log" >&2
+      echo "qser set-up: installing $req failed; full log: $log" >&2
+      exit 1
+    fi
     touch "$dir/.qser-complete"
   fi
   ln -sfn "$dir" "$ROOT/.venv-$name"

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from actions.store.db import unit_of_work
 from actions.store.models import Attempt, Trainee, Turn
 from tests.e2e.conftest import Conversation
-from tests.e2e.lines import LINES, PATHS
+from bot.scripted_lines import LINES, PATHS
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""Plain employee lines for each move, used to play scenarios through the real NLU."""
+"""Plain employee lines for each move and move paths through the library scenarios (tests and benchmark)."""
 LINES = {
     "greet": "Good morning and welcome to our office.",
     "introduce_self": "My name is Eleni and I work at this desk.",
