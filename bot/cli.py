@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import time
@@ -49,6 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.stack import Stack
 
     settings = get_settings()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly on kill as on Ctrl-C
     stack = Stack(ensure_model())
     print("starting the action server and the Rasa server (loading the model takes up to a minute) ...")
     stack.start()
