@@ -25,7 +25,7 @@ from actions.scoring import get_feature_rules, get_lexicon
 from actions.settings import LANGUAGES, MODES, get_settings
 from actions.store import repository as repo
 from actions.store.db import unit_of_work
-from actions.store.models import Attempt, Trainee
+from actions.store.models import Attempt, Trainee, utcnow
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\w+)?(?P<rest>.*)$", re.DOTALL)
 _SCENARIO_ID = re.compile(r"^[a-z][a-z0-9_]{2,48}$")
@@ -70,6 +70,12 @@ def parse_command(text: str) -> tuple[str, str] | None:
         except (json.JSONDecodeError, StopIteration):
             rest = ""
     return name, rest
+
+
+def _abandon(attempt: Attempt) -> None:
+    """Close an unfinished attempt without a debrief (a new start or a restart replaces it)."""
+    attempt.ended_at = utcnow()
+    attempt.ending_type = "abandoned"
 
 
 def _echo(value: str) -> str:
@@ -211,7 +217,7 @@ class Practice:
         replies = []
         previous = repo.active_attempt(session, trainee, for_update=True)
         if previous is not None:
-            self._abandon(session, previous)
+            _abandon(previous)
             replies.append(Reply(t(language, "scenario_abandoned", title=text_in(self._scenario_of(previous).title, language))))
         return replies + self._open(session, trainee, scenario)
 
@@ -226,24 +232,20 @@ class Practice:
         replies += [Reply(line) for line in opening_lines(scenario, language)]
         return replies + [Reply(custom=self._payload(attempt))]
 
-    def _abandon(self, session: Session, attempt: Attempt) -> None:
-        attempt.ended_at = repo.utcnow()
-        attempt.ending_type = "abandoned"
-
     def _hint(self, session: Session, trainee: Trainee, arg: str) -> list[Reply]:
         attempt = repo.active_attempt(session, trainee)
         if attempt is None:
             return self._no_attempt(trainee)
         scenario = self._scenario_of(attempt)
         step = scenario.steps[AttemptState.from_json(attempt.state).step]
-        return [Reply(t(attempt.language, "hint", hint=text_in(step.hint, attempt.language)), custom=None),
+        return [Reply(t(attempt.language, "hint", hint=text_in(step.hint, attempt.language))),
                 Reply(custom=self._payload(attempt))]
 
     def _restart(self, session: Session, trainee: Trainee, arg: str) -> list[Reply]:
         attempt = repo.active_attempt(session, trainee, for_update=True)
         if attempt is None:
             return self._no_attempt(trainee)
-        self._abandon(session, attempt)
+        _abandon(attempt)
         scenario = self.library.get(attempt.scenario_id) or self._scenario_of(attempt)
         return [Reply(t(trainee.language, "restarted", title=text_in(scenario.title, trainee.language)))] + \
             self._open(session, trainee, scenario)

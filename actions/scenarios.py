@@ -116,9 +116,8 @@ def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dic
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
-            out[path + (key,)] = key_node.start_mark.line + 1
             _line_map(value_node, path + (key,), out)
-            out[path + (key,)] = key_node.start_mark.line + 1
+            out[path + (key,)] = key_node.start_mark.line + 1  # a field's line is its key's line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _line_map(item, path + (index,), out)

@@ -25,11 +25,9 @@ class Settings:
     default_language: str
     default_mode: str
     max_message_chars: int
-    rasa_url: str
     var_dir: Path
     rasa_port: int
     actions_port: int
-    actions_url: str
 
 
 def _env(name: str, default: str) -> str:
@@ -58,11 +56,9 @@ def load_settings() -> Settings:
         default_language=language,
         default_mode=mode,
         max_message_chars=int(_env("QSER_MAX_MESSAGE_CHARS", "2000")),
-        rasa_url=_env("QSER_RASA_URL", f"http://127.0.0.1:{rasa_port}"),
         var_dir=var_dir,
         rasa_port=rasa_port,
         actions_port=actions_port,
-        actions_url=_env("QSER_ACTIONS_URL", f"http://127.0.0.1:{actions_port}/webhook"),
     )
 
 
