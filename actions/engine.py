@@ -26,6 +26,7 @@ class AttemptState:
     name_used: bool = False
     explained_terms: tuple[str, ...] = ()
     not_understood_count: int = 0
+    interpreter_reminded: bool = False
     ending: str | None = None
 
     @property
@@ -112,6 +113,7 @@ def play_turn(
         client_name=scenario.persona_name,
         name_known=state.name_known,
         name_used_before=state.name_used,
+        interpreter_present=scenario.interpreter is not None,
     )
     points = add_points(dict(move_points), features.points)
     points = {c: v for c, v in points.items() if v}
@@ -122,6 +124,9 @@ def play_turn(
         next_id = scenario.leave_ending
 
     lines = [text_in(transition.say, language)] if transition.say else []
+    remind = features.talks_about_client and not state.interpreter_reminded
+    if remind:  # the interpreter steps in once, in character, before the client answers
+        lines.insert(0, text_in(scenario.interpreter.reminder, language))
     ending = scenario.endings.get(next_id)
     if ending is not None:
         lines.append(text_in(ending.client, language))
@@ -136,6 +141,7 @@ def play_turn(
         name_known=state.name_known or transition.reveals_name,
         name_used=state.name_used or features.used_name,
         explained_terms=state.explained_terms + tuple(features.newly_explained),
+        interpreter_reminded=state.interpreter_reminded or remind,
         ending=ending.id if ending else None,
     )
     if ending is None:

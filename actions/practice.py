@@ -189,7 +189,7 @@ class Practice:
     # --- commands ---------------------------------------------------------------
 
     def _welcome(self, session: Session, trainee: Trainee, arg: str) -> list[Reply]:
-        return [Reply(t(trainee.language, "welcome"))] + self._list(session, trainee, arg)
+        return [Reply(t(trainee.language, "welcome"), self._language_buttons())] + self._list(session, trainee, arg)
 
     def _help(self, session: Session, trainee: Trainee, arg: str) -> list[Reply]:
         return [Reply(t(trainee.language, "help"))]
@@ -227,7 +227,7 @@ class Practice:
             attempt.language = scenario.languages[0]
         language = attempt.language
         card = t(language, "situation_card", title=text_in(scenario.title, language),
-                 **{k: text_in(v, language) for k, v in scenario.situation.items()})
+                 **self._situation(scenario, language))
         replies = [Reply(card, self._play_buttons(language))]
         replies += [Reply(line) for line in opening_lines(scenario, language)]
         return replies + [Reply(custom=self._payload(attempt))]
@@ -292,10 +292,10 @@ class Practice:
 
     def _language(self, session: Session, trainee: Trainee, arg: str) -> list[Reply]:
         value = arg.lower()
+        if not value:
+            return [Reply(t(trainee.language, "language_choose"), self._language_buttons())]
         if value not in LANGUAGES:
-            return [Reply(t(trainee.language, "language_unknown", value=_echo(arg)),
-                          [{"title": t(lang, "language_name"), "payload": f'/language{{"language":"{lang}"}}'}
-                           for lang in LANGUAGES])]
+            return [Reply(t(trainee.language, "language_unknown", value=_echo(arg)), self._language_buttons())]
         trainee.language = value
         replies = [Reply(t(value, "language_set"))]
         attempt = repo.active_attempt(session, trainee)
@@ -329,6 +329,17 @@ class Practice:
     def _scenario_buttons(self, trainee: Trainee) -> list[dict[str, str]]:
         return [{"title": text_in(s.title, trainee.language), "payload": self._scenario_payload(s.id)}
                 for s in self.library.all()]
+
+    @staticmethod
+    def _language_buttons() -> list[dict[str, str]]:
+        return [{"title": t(lang, "language_name"), "payload": f'/language{{"language":"{lang}"}}'} for lang in LANGUAGES]
+
+    def _situation(self, scenario: Scenario, language: str) -> dict[str, str]:
+        """The situation card's fields; a scene with an interpreter introduces them under 'who'."""
+        fields = {k: text_in(v, language) for k, v in scenario.situation.items()}
+        if scenario.interpreter is not None:
+            fields["who"] += "\n" + text_in(scenario.interpreter.about, language)
+        return fields
 
     @staticmethod
     def _play_buttons(language: str) -> list[dict[str, str]]:

@@ -75,6 +75,15 @@ class Ending:
 
 
 @dataclass(frozen=True)
+class Interpreter:
+    """A professional interpreter present in the scene (three-way conversation)."""
+
+    name: str
+    about: Text
+    reminder: Text
+
+
+@dataclass(frozen=True)
 class Scenario:
     id: str
     content_hash: str
@@ -97,6 +106,7 @@ class Scenario:
     start: str
     steps: Mapping[str, Step]
     endings: Mapping[str, Ending]
+    interpreter: Interpreter | None = None
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
 
@@ -124,7 +134,7 @@ def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dic
     return out
 
 
-def _line_of(lines: dict, path: tuple) -> int:
+def line_of(lines: dict, path: tuple) -> int:
     path = tuple(path)
     while path not in lines and path:
         path = path[:-1]
@@ -139,7 +149,7 @@ def _schema_validator(schema_path: Path) -> jsonschema.Draft202012Validator:
 
 def _schema_fix(error: jsonschema.ValidationError) -> str:
     if error.validator == "required":
-        return "add the missing field (see the field reference in dialogues/scenario.schema.json)"
+        return "add the missing field (see the field reference in docs/authoring.md)"
     if error.validator == "additionalProperties":
         return "remove or rename the field; check its spelling against the schema"
     if error.validator == "enum":
@@ -155,8 +165,12 @@ def _schema_fix(error: jsonschema.ValidationError) -> str:
 
 # --- loading ----------------------------------------------------------------
 
-def load_scenario(path: Path, catalogue: Catalogue, schema_path: Path) -> Scenario:
-    """Load and check one scenario file; raise ``ScenarioError`` listing every problem."""
+def read_checked_yaml(path: Path, schema_path: Path) -> tuple[dict, dict, bytes]:
+    """Parse a YAML file and check it against a JSON Schema.
+
+    Returns the data, a map from paths to line numbers and the raw bytes; raises
+    ``ScenarioError`` naming the line of every parse or schema problem.
+    """
     file = str(path)
     source = path.read_bytes()
     try:
@@ -171,17 +185,22 @@ def load_scenario(path: Path, catalogue: Catalogue, schema_path: Path) -> Scenar
         raise ScenarioError([Problem(file, line, f"not valid YAML: {getattr(exc, 'problem', exc)}",
                                      "check indentation and quote texts that contain ':' or '#'")])
     if not isinstance(raw, dict) or node is None:
-        raise ScenarioError([Problem(file, 1, "the file is not a YAML mapping", "start from an existing scenario in dialogues/")])
+        raise ScenarioError([Problem(file, 1, "the file is not a YAML mapping", "start from an existing file in dialogues/")])
     lines = _line_map(node)
-
     problems = [
-        Problem(file, _line_of(lines, tuple(err.absolute_path)),
+        Problem(file, line_of(lines, tuple(err.absolute_path)),
                 f"{'/'.join(map(str, err.absolute_path)) or '(top level)'}: {err.message}", _schema_fix(err))
         for err in sorted(_schema_validator(schema_path).iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
     ]
     if problems:
         raise ScenarioError(problems)
-    problems = _check_semantics(raw, lines, file, path.stem, catalogue)
+    return raw, lines, source
+
+
+def load_scenario(path: Path, catalogue: Catalogue, schema_path: Path) -> Scenario:
+    """Load and check one scenario file; raise ``ScenarioError`` listing every problem."""
+    raw, lines, source = read_checked_yaml(path, schema_path)
+    problems = _check_semantics(raw, lines, str(path), path.stem, catalogue)
     if problems:
         raise ScenarioError(problems)
     return _build(raw, path, hashlib.sha256(source).hexdigest()[:16])
@@ -191,7 +210,7 @@ def _check_semantics(raw: dict, lines: dict, file: str, stem: str, catalogue: Ca
     problems: list[Problem] = []
 
     def add(path: tuple, message: str, fix: str) -> None:
-        problems.append(Problem(file, _line_of(lines, path), message, fix))
+        problems.append(Problem(file, line_of(lines, path), message, fix))
 
     steps, endings = raw["steps"], raw["endings"]
     targets = set(steps) | set(endings)
@@ -228,8 +247,9 @@ def _check_semantics(raw: dict, lines: dict, file: str, stem: str, catalogue: Ca
             for index, sub in enumerate(value):
                 check_text(path + (index,), sub)
 
-    for key in ("title", "persona", "situation", "steps", "endings"):
-        check_text((key,), raw[key])
+    for key in ("title", "persona", "situation", "interpreter", "steps", "endings"):
+        if key in raw:
+            check_text((key,), raw[key])
 
     graph: dict[str, set[str]] = {}
     for step_id, step in steps.items():
@@ -293,6 +313,7 @@ def _build(raw: dict, path: Path, content_hash: str) -> Scenario:
     }
     endings = {e_id: Ending(e_id, e["type"], e["client"], e["debrief"]) for e_id, e in raw["endings"].items()}
     persona, trust = raw["persona"], raw["trust"]
+    interpreter = raw.get("interpreter")
     return Scenario(
         id=raw["id"], content_hash=content_hash, path=path, title=raw["title"],
         service_area=raw["service_area"], difficulty=raw["difficulty"],
@@ -302,4 +323,5 @@ def _build(raw: dict, path: Path, content_hash: str) -> Scenario:
         not_understood=tuple(persona["not_understood"]), situation=raw["situation"],
         trust_start=trust["start"], trust_max=trust["max"], leave_at=trust["leave_at"],
         leave_ending=trust["leave_ending"], start=raw["start"], steps=steps, endings=endings, raw=raw,
+        interpreter=Interpreter(interpreter["name"], interpreter["about"], interpreter["reminder"]) if interpreter else None,
     )

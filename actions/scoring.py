@@ -1,4 +1,5 @@
-"""Text features scored besides the move: unexplained jargon, message length, using the client's name.
+"""Text features scored besides the move: unexplained jargon, message length, using the client's
+name and, with an interpreter in the scene, talking about the client instead of to them.
 
 The lexicons (``data/lexicon/jargon.<lang>.yml``) and the thresholds
 (``features`` in ``data/catalogue/moves.yml``) are data; this module applies them.
@@ -25,6 +26,7 @@ class Lexicon:
     language: str
     terms: tuple[str, ...]
     explain_markers: tuple[str, ...]
+    third_person_markers: tuple[str, ...] = ()
 
     @property
     def patterns(self) -> Mapping[str, re.Pattern]:
@@ -49,6 +51,7 @@ class FeatureRules:
     long_max_words: int
     long_points: Mapping[str, int]
     name_points: Mapping[str, int]
+    third_person_points: Mapping[str, int]
 
 
 @dataclass
@@ -59,6 +62,7 @@ class FeatureResult:
     newly_explained: list[str] = field(default_factory=list)
     used_name: bool = False
     long_message: bool = False
+    talks_about_client: bool = False
 
 
 def add_points(total: dict[str, int], extra: Mapping[str, int]) -> dict[str, int]:
@@ -69,7 +73,8 @@ def add_points(total: dict[str, int], extra: Mapping[str, int]) -> dict[str, int
 
 def load_lexicon(path: Path) -> Lexicon:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Lexicon(raw["language"], tuple(raw["terms"]), tuple(m.lower() for m in raw["explain_markers"]))
+    return Lexicon(raw["language"], tuple(raw["terms"]), tuple(m.lower() for m in raw["explain_markers"]),
+                   tuple(m.lower() for m in raw.get("third_person_markers", ())))
 
 
 @lru_cache(maxsize=8)
@@ -89,6 +94,7 @@ def load_feature_rules(catalogue_path: Path) -> FeatureRules:
         long_max_words=raw["long_message"]["max_words"],
         long_points=raw["long_message"]["points"],
         name_points=raw["uses_name"]["points"],
+        third_person_points=raw["third_person"]["points"],
     )
 
 
@@ -117,6 +123,7 @@ def text_features(
     client_name: str = "",
     name_known: bool = False,
     name_used_before: bool = False,
+    interpreter_present: bool = False,
 ) -> FeatureResult:
     """Score the text of one employee message, independent of its move."""
     result = FeatureResult()
@@ -150,4 +157,11 @@ def text_features(
             result.used_name = True
             add_points(result.points, rules.name_points)
             result.notes.append(("feature_name", {}))
+
+    if interpreter_present:
+        lowered_text = f" {text.lower()} "
+        if any(marker in lowered_text for marker in lexicon.third_person_markers):
+            result.talks_about_client = True
+            add_points(result.points, rules.third_person_points)
+            result.notes.append(("feature_third_person", {}))
     return result

@@ -7,12 +7,15 @@ system message exists in every language.
 from __future__ import annotations
 
 import string
+from pathlib import Path
 
 import yaml
 
 from actions.catalogue import get_catalogue
 from actions.library import ScenarioLibrary
 from actions.settings import LANGUAGES, PROJECT_ROOT, get_settings
+from actions.scenarios import ScenarioError, load_scenario
+from bot.scenario_tests import check_library_tests, load_cases
 
 
 def _load(name: str) -> dict:
@@ -21,6 +24,26 @@ def _load(name: str) -> dict:
 
 def _placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def check_files(paths: list[str]) -> list[str]:
+    """Check single scenario files, or scenario test files (those in a ``tests`` folder)."""
+    settings = get_settings()
+    library = ScenarioLibrary(settings.dialogues_dir, get_catalogue())
+    problems: list[str] = []
+    for name in paths:
+        path = Path(name).resolve()
+        if not path.is_file():
+            problems.append(f"{name}: no such file")
+            continue
+        try:
+            if path.parent.name == "tests":
+                load_cases(path, library)
+            else:
+                load_scenario(path, library.catalogue, library.schema_path)
+        except ScenarioError as error:
+            problems.extend(str(p) for p in error.problems)
+    return problems
 
 
 def check_project() -> list[str]:
@@ -33,6 +56,7 @@ def check_project() -> list[str]:
         problems.extend(str(p) for p in file_problems)
     if not library.all():
         problems.append(f"{settings.dialogues_dir}: no valid scenario")
+    problems.extend(str(p) for p in check_library_tests(library)[1])
 
     moves = set(catalogue.moves)
     domain_intents = set(_load("domain.yml")["intents"])

@@ -7,13 +7,16 @@ import subprocess
 import sys
 import time
 
-from actions.settings import PROJECT_ROOT, get_settings
+from pathlib import Path
+
+from actions.settings import LANGUAGES, PROJECT_ROOT, get_settings
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from bot.checks import check_project
+    from bot.checks import check_files, check_project
+    from bot.model import model_path
 
-    problems = check_project()
+    problems = check_files(args.paths) if args.paths else check_project()
     for problem in problems:
         print(problem, file=sys.stderr)
     if args.rasa:
@@ -23,10 +26,44 @@ def cmd_validate(args: argparse.Namespace) -> int:
                                  "--data", "data/nlu", "data/rules"], cwd=PROJECT_ROOT, env=rasa_env())
         if result.returncode:
             problems.append("rasa data validate failed")
+    if not args.paths and not model_path().exists():
+        print("validate: the NLU data, domain or rules changed since the last trained model, so a retrain is needed:\n"
+              "  ./qser train   (./qser run and ./qser test retrain by themselves; scenario edits never need it)")
     if problems:
         print(f"validate: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print("validate: scenarios, catalogue and domain are consistent")
+    checked = ", ".join(args.paths) if args.paths else "scenarios, scenario tests, catalogue and domain"
+    print(f"validate: {checked}: no problems")
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from actions.catalogue import get_catalogue
+    from actions.library import ScenarioLibrary
+    from bot.graph import render
+
+    library = ScenarioLibrary(get_settings().dialogues_dir, get_catalogue())
+    scenario = library.get(args.scenario)
+    if scenario is None:
+        known = ", ".join(s.id for s in library.all())
+        print(f"graph: no valid scenario '{args.scenario}' (known: {known}); ./qser validate shows why", file=sys.stderr)
+        return 1
+    for path in render(scenario, library.catalogue, args.out, args.language):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from bot.play import play
+
+    url = args.url or f"http://127.0.0.1:{get_settings().rasa_port}/webhooks/rest/webhook"
+    return play(url, args.scenario, args.language, sys.stdin, interactive=sys.stdin.isatty())
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from bot.schema_docs import DOC, regenerate
+
+    print(f"{DOC}: {'field reference regenerated' if regenerate() else 'up to date'}")
     return 0
 
 
@@ -94,9 +131,21 @@ def cmd_test(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qser", description="Q-SER intercultural communication trainer")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("validate", help="check scenarios, catalogue and domain")
+    p = sub.add_parser("validate", help="check scenarios, scenario tests, catalogue and domain")
+    p.add_argument("paths", nargs="*", help="check only these scenario or scenario test files")
     p.add_argument("--rasa", action="store_true", help="also run `rasa data validate`")
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("graph", help="draw a scenario as SVG and PNG (steps, moves, endings)")
+    p.add_argument("scenario", help="scenario id")
+    p.add_argument("--out", type=Path, default=get_settings().var_dir / "graphs", help="output folder (default var/graphs)")
+    p.add_argument("--language", default="en", choices=list(LANGUAGES), help="language of the title")
+    p.set_defaults(func=cmd_graph)
+    p = sub.add_parser("play", help="play a scenario in the terminal against the running trainer (./qser run)")
+    p.add_argument("scenario", help="scenario id")
+    p.add_argument("--language", default="en", choices=list(LANGUAGES))
+    p.add_argument("--url", help="REST webhook of the Rasa server (default: the local one)")
+    p.set_defaults(func=cmd_play)
+    sub.add_parser("docs", help="regenerate the field reference in docs/authoring.md").set_defaults(func=cmd_docs)
     p = sub.add_parser("train", help="train the Rasa model if the training data changed")
     p.add_argument("--force", action="store_true", help="train even if a model for this data exists")
     p.set_defaults(func=cmd_train)
@@ -113,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("nlu-eval", help="macro-F1 of move classification on the held-out set")
     p.add_argument("--language", default="en", choices=["en", "es", "el"])
     p.add_argument("--cross-validation", action="store_true", help="5-fold cross-validation on the training data instead")
+    p.add_argument("--compare", action="store_true", help="one multilingual model vs one model per language (F1, latency, memory)")
     p.add_argument("--min-f1", type=float, default=0.0, help="exit non-zero below this macro-F1")
     p.set_defaults(func=cmd_nlu_eval)
     p = sub.add_parser("test", help="run the whole test suite (arguments go to pytest)")

@@ -72,7 +72,8 @@ class Stack:
     """The action server and the Rasa server for one database, on the given ports."""
 
     def __init__(self, model: Path, database_url: str | None = None, tracker_url: str | None = None,
-                 rasa_port: int | None = None, actions_port: int | None = None, log_dir: Path | None = None):
+                 rasa_port: int | None = None, actions_port: int | None = None, log_dir: Path | None = None,
+                 dialogues_dir: Path | None = None):
         settings = get_settings()
         self.database_url = database_url or settings.database_url
         self.tracker_url = tracker_url or (settings.tracker_url if database_url is None else tracker_url_for(self.database_url))
@@ -80,8 +81,9 @@ class Stack:
         self.actions_port = actions_port or settings.actions_port
         log_dir = log_dir or settings.var_dir / "logs"
         actions_url = f"http://127.0.0.1:{self.actions_port}/webhook"
+        self.dialogues_dir = dialogues_dir or settings.dialogues_dir
         app_env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), QSER_DATABASE_URL=self.database_url,
-                       QSER_ACTIONS_PORT=str(self.actions_port))
+                       QSER_ACTIONS_PORT=str(self.actions_port), QSER_DIALOGUES_DIR=str(self.dialogues_dir))
         self.actions = Service(
             "action server",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],

@@ -53,6 +53,23 @@ make_env() {  # name requirements-file
   ln -sfn "$dir" "$ROOT/.venv-$name"
 }
 
+# System programs: graphviz's `dot` draws scenario graphs (qser graph).
+install_debian_packages() {
+  local missing=()
+  command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "qser set-up: installing Debian packages: ${missing[*]}" >&2
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"; } >/dev/null 2>&1; then
+    echo "qser set-up: could not install ${missing[*]}; install them with apt-get and run again" >&2
+    exit 1
+  fi
+}
+
+install_debian_packages
 PY="$(find_python)"
+mkdir -p "$CACHE/venvs"
+exec 9>"$CACHE/venvs/.lock"
+flock 9  # several ./qser commands at once (tests, a second shell) build each environment once
 make_env app "$ROOT/requirements/app.txt"
 make_env rasa "$ROOT/requirements/rasa.txt"

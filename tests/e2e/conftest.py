@@ -1,12 +1,14 @@
 """A real stack per database backend: the trained model, the action server and the Rasa server as processes."""
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import httpx
 import psycopg
 import pytest
 
+from actions.settings import PROJECT_ROOT
 from bot.model import ensure_model
 from bot.stack import Stack
 
@@ -33,16 +35,36 @@ def postgres_url():
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def stack(request, model, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'qser.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    rasa_port, actions_port = PORTS[request.param]
-    with Stack(model, database_url=url, rasa_port=rasa_port, actions_port=actions_port,
-               log_dir=tmp_path_factory.mktemp(f"logs-{request.param}")) as running:
+def _running_stack(model, database_url: str, backend: str, tmp_path_factory, dialogues_dir=None):
+    rasa_port, actions_port = PORTS[backend]
+    return Stack(model, database_url=database_url, rasa_port=rasa_port, actions_port=actions_port,
+                 log_dir=tmp_path_factory.mktemp(f"logs-{backend}"), dialogues_dir=dialogues_dir)
+
+
+@pytest.fixture(scope="session")
+def live_dialogues(tmp_path_factory):
+    """A copy of dialogues/ that the SQLite stack serves, so a test may edit scenario files while it runs."""
+    target = tmp_path_factory.mktemp("live") / "dialogues"
+    shutil.copytree(PROJECT_ROOT / "dialogues", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sqlite_stack(model, tmp_path_factory, live_dialogues):
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'qser.db'}"
+    with _running_stack(model, url, "sqlite", tmp_path_factory, live_dialogues) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def postgres_stack(model, tmp_path_factory, postgres_url):
+    with _running_stack(model, postgres_url, "postgres", tmp_path_factory) as running:
+        yield running
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def stack(request):
+    return request.getfixturevalue(f"{request.param}_stack")
 
 
 class Conversation:

@@ -54,6 +54,7 @@ BROKEN = {
     "ending never reached": (lambda d: d["endings"].__setitem__("spare", dict(d["endings"]["done"])),
                              "ending 'spare' is never reached", "spare:"),
     "id differs from file name": (lambda d: d.__setitem__("id", "other_name"), "differs from the file name", "id: other_name"),
+    "step without a fallback": (lambda d: d["steps"]["name"].pop("otherwise"), "'otherwise' is a required property", "name:"),
     "leave ending of wrong type": (lambda d: d["trust"].__setitem__("leave_ending", "done"), "has type resolved", "leave_ending"),
 }
 
