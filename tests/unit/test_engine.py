@@ -87,3 +87,26 @@ def test_scores_scale_targets_to_100_and_clamp(mini):
 def test_state_round_trips_through_json(mini):
     state = AttemptState(step="name", trust=2, turn=3, explained_terms=("KEP",))
     assert AttemptState.from_json(state.to_json()) == state
+
+
+def test_with_an_interpreter_talking_about_the_client_costs_language_access_and_the_interpreter_reminds_once(mini, catalogue):
+    from dataclasses import replace as dc_replace
+
+    from actions.scenarios import Interpreter
+
+    reminder = {"en": "(Interpreter) Please speak to Mrs Haddad directly.", "es": "(Intérprete) Hable directamente con la Sra. Haddad."}
+    scene = dc_replace(mini, interpreter=Interpreter("Nadia Sabbagh", {"en": "Nadia interprets Arabic."}, reminder))
+    out = turn(scene, catalogue, start_state(scene), "ask_documents", "Ask her if she has her passport.")
+    assert out.points == {"empathy": -1, "language_access": -1}
+    assert out.client_lines[0] == reminder["en"] and ("feature_third_person", {}) in out.features.notes
+    again = turn(scene, catalogue, out.state, "ask_documents", "Does she have a rental contract?")
+    assert again.points == {"empathy": -1, "language_access": -1} and reminder["en"] not in again.client_lines
+    direct = turn(scene, catalogue, start_state(scene), "ask_documents", "Do you have your passport with you?")
+    assert direct.points == {"empathy": -1}
+    spanish = turn(scene, catalogue, start_state(scene), "ask_documents", "Pregúntele si tiene el pasaporte.", "es")
+    assert spanish.points.get("language_access") == -1 and spanish.client_lines[0] == reminder["es"]
+
+
+def test_without_an_interpreter_third_person_talk_is_not_scored(mini, catalogue):
+    out = turn(mini, catalogue, start_state(mini), "ask_documents", "Ask her if she has her passport.")
+    assert "language_access" not in out.points
