@@ -110,7 +110,7 @@ def play_turn(
         text, lexicon, rules,
         allowed_terms=step.allowed_terms,
         explained_terms=state.explained_terms,
-        client_name=scenario.persona_name,
+        client_name=" ".join((scenario.persona_name, *scenario.name_variants)),
         name_known=state.name_known,
         name_used_before=state.name_used,
         interpreter_present=scenario.interpreter is not None,

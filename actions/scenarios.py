@@ -96,6 +96,7 @@ class Scenario:
     targets: Mapping[str, int]
     max_turns: int
     persona_name: str
+    name_variants: tuple[str, ...]
     address_as: Text
     not_understood: tuple[Text, ...]
     situation: Mapping[str, Text]
@@ -319,7 +320,7 @@ def _build(raw: dict, path: Path, content_hash: str) -> Scenario:
         service_area=raw["service_area"], difficulty=raw["difficulty"],
         estimated_minutes=raw["estimated_minutes"], languages=tuple(raw["languages"]),
         targets=dict(raw["targets"]), max_turns=raw.get("max_turns", 30),
-        persona_name=persona["name"], address_as=persona["address_as"],
+        persona_name=persona["name"], name_variants=tuple(persona.get("name_variants", ())), address_as=persona["address_as"],
         not_understood=tuple(persona["not_understood"]), situation=raw["situation"],
         trust_start=trust["start"], trust_max=trust["max"], leave_at=trust["leave_at"],
         leave_ending=trust["leave_ending"], start=raw["start"], steps=steps, endings=endings, raw=raw,

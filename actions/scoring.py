@@ -7,6 +7,7 @@ The lexicons (``data/lexicon/jargon.<lang>.yml``) and the thresholds
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,13 +34,20 @@ class Lexicon:
         return _term_patterns(self.terms)
 
 
+def fold_accents(text: str) -> str:
+    """Text without accents ("ΑΜΚΑ", "padrón" -> "padron"): people type Greek and Spanish both ways."""
+    return unicodedata.normalize("NFC", "".join(
+        c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)))
+
+
 @lru_cache(maxsize=16)
 def _term_patterns(terms: tuple[str, ...]) -> Mapping[str, re.Pattern]:
+    """Patterns matched against accent-folded text."""
     patterns = {}
     for term in terms:
         # Acronyms (all capitals) match case-sensitively, so "Kea" the name is not "KEA".
         flags = 0 if term.isupper() else re.IGNORECASE
-        patterns[term] = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", flags)
+        patterns[term] = re.compile(rf"(?<!\w){re.escape(fold_accents(term))}(?!\w)", flags)
     return patterns
 
 
@@ -73,8 +81,8 @@ def add_points(total: dict[str, int], extra: Mapping[str, int]) -> dict[str, int
 
 def load_lexicon(path: Path) -> Lexicon:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Lexicon(raw["language"], tuple(raw["terms"]), tuple(m.lower() for m in raw["explain_markers"]),
-                   tuple(m.lower() for m in raw.get("third_person_markers", ())))
+    return Lexicon(raw["language"], tuple(raw["terms"]), tuple(fold_accents(m).lower() for m in raw["explain_markers"]),
+                   tuple(fold_accents(m).lower() for m in raw.get("third_person_markers", ())))
 
 
 @lru_cache(maxsize=8)
@@ -127,12 +135,13 @@ def text_features(
 ) -> FeatureResult:
     """Score the text of one employee message, independent of its move."""
     result = FeatureResult()
-    free = {t.lower() for t in allowed_terms} | {t.lower() for t in explained_terms}
+    folded = fold_accents(text)
+    free = {fold_accents(t).lower() for t in (*allowed_terms, *explained_terms)}
     for term, pattern in lexicon.patterns.items():
-        match = pattern.search(text)
-        if not match or term.lower() in free:
+        match = pattern.search(folded)
+        if not match or fold_accents(term).lower() in free:
             continue
-        if _explained_here(text, match, lexicon.explain_markers):
+        if _explained_here(folded, match, lexicon.explain_markers):
             result.newly_explained.append(term)
         else:
             result.jargon.append(term)
@@ -152,14 +161,14 @@ def text_features(
         result.notes.append(("feature_long", {"sentences": len(sentences), "words": len(words)}))
 
     if name_known and not name_used_before and client_name:
-        lowered = {w.lower() for w in words}
-        if any(token.lower() in lowered for token in name_tokens(client_name)):
+        lowered = {fold_accents(w).lower() for w in words}
+        if any(fold_accents(token).lower() in lowered for token in name_tokens(client_name)):
             result.used_name = True
             add_points(result.points, rules.name_points)
             result.notes.append(("feature_name", {}))
 
     if interpreter_present:
-        lowered_text = f" {text.lower()} "
+        lowered_text = f" {folded.lower()} "
         if any(marker in lowered_text for marker in lexicon.third_person_markers):
             result.talks_about_client = True
             add_points(result.points, rules.third_person_points)

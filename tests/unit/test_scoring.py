@@ -43,3 +43,11 @@ def test_using_the_name_once_known_earns_respect_once():
     assert known.used_name and known.points == {"respect": 1}
     again = features("Thank you, Mrs Haddad.", client_name="Amina Haddad", name_known=True, name_used_before=True)
     assert again.points == {}
+
+
+def test_terms_and_names_match_with_or_without_accents():
+    assert features("Tiene que ir al padron primero.").jargon == ["padrón"]
+    assert features("Do you have the padron?", allowed_terms=["padrón"]).points == {}
+    greek = text_features("Ευχαριστώ πολύ, κυρία Μπεναλι.", get_lexicon("el"), get_feature_rules(),
+                          client_name="Samira Benali Σαμίρα Μπεναλί", name_known=True)
+    assert greek.used_name and greek.points == {"respect": 1}
