@@ -16,11 +16,19 @@ MINI = yaml.safe_load((TEST_DATA / "scenarios" / "mini_visit.yml").read_text())
 def test_library_scenarios_are_valid_and_substantial(library):
     assert library.problems() == {}
     scenarios = {s.id: s for s in library.all()}
-    assert set(scenarios) >= {"citizen_registration", "school_enrolment"}
+    assert len(scenarios) >= 8
+    assert {s.service_area for s in scenarios.values()} == {
+        "citizen_service_centre", "social_services", "school", "health_centre", "employment_office", "housing",
+        "family_support", "registration"}
     for scenario in scenarios.values():
-        assert len(scenario.steps) >= 8
-        assert {e.type for e in scenario.endings.values()} >= {"resolved", "client_leaves"}
-        assert sum(1 for step in scenario.steps.values() if step.model_answer) >= 2
+        assert set(scenario.languages) == {"en", "es", "el"}, scenario.id
+        assert len(scenario.steps) >= 8, scenario.id
+        assert len(scenario.endings) >= 2 and {e.type for e in scenario.endings.values()} >= {"resolved", "client_leaves"}
+        assert sum(1 for step in scenario.steps.values() if step.model_answer) >= 3, scenario.id
+        assert any(t.trust for step in scenario.steps.values() for t in step.moves.values()), "trust dynamics"
+    assert any(s.interpreter is not None and s.service_area == "registration" for s in scenarios.values())
+    child_traps = [s.id for s in scenarios.values() if any("child_interpreter" in step.moves for step in s.steps.values())]
+    assert len(child_traps) >= 2, child_traps
 
 
 def write(tmp_path, data, name="mini_visit"):
