@@ -65,3 +65,14 @@ def test_graph_draws_every_step_ending_and_move(tmp_path, library):
     for name in list(scenario.steps) + list(scenario.endings):
         assert f">{name}</text>" in drawing, name
     assert "child_interpreter" in drawing and "(otherwise)" in drawing
+
+
+def test_validate_says_when_a_retrain_is_needed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QSER_CACHE_DIR=str(tmp_path))  # no trained model in this cache
+    result = subprocess.run([sys.executable, "-m", "bot", "validate"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert "a retrain is needed" in result.stdout and "./qser train" in result.stdout
