@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.rasa_adapter import run_and_send
+from actions.rasa_adapter import language_hint, run_and_send
 
 
 def command_text(tracker: Tracker) -> str:
@@ -24,7 +24,8 @@ class ActionCommand(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         text = command_text(tracker)
-        return await run_and_send(dispatcher, tracker, lambda practice: practice.command(tracker.sender_id, text))
+        hint = language_hint(tracker)
+        return await run_and_send(dispatcher, tracker, lambda practice: practice.command(tracker.sender_id, text, hint))
 
 
 class ActionRestart(ActionCommand):

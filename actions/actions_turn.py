@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.rasa_adapter import run_and_send
+from actions.rasa_adapter import language_hint, message_id, run_and_send
 
 
 class ActionClientTurn(Action):
@@ -18,5 +18,6 @@ class ActionClientTurn(Action):
         intent = message.get("intent") or {}
         move = intent.get("name") or "nlu_fallback"
         confidence = float(intent.get("confidence") or 0.0)
+        hint = language_hint(tracker)
         return await run_and_send(dispatcher, tracker, lambda practice: practice.message(
-            tracker.sender_id, message.get("text"), move, confidence, message.get("message_id")))
+            tracker.sender_id, message.get("text"), move, confidence, message_id(tracker), hint))

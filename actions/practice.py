@@ -16,20 +16,21 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session
 
 from actions.catalogue import Catalogue, get_catalogue
-from actions.debrief import build_debrief
+from actions.debrief import Debrief, build_debrief
 from actions.engine import AttemptState, opening_lines, play_turn, start_state
 from actions.library import ScenarioLibrary, get_library
 from actions.messages import t
 from actions.scenarios import Scenario, text_in
 from actions.scoring import get_feature_rules, get_lexicon
-from actions.settings import LANGUAGES, MODES, get_settings
+from actions.settings import LANGUAGES, MODES, get_settings, language_from_tag
 from actions.store import repository as repo
 from actions.store.db import unit_of_work
-from actions.store.models import Attempt, Trainee, utcnow
+from actions.store.models import Attempt, Trainee, Turn, utcnow
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\w+)?(?P<rest>.*)$", re.DOTALL)
 _SCENARIO_ID = re.compile(r"^[a-z][a-z0-9_]{2,48}$")
 _ECHO_CHARS = 40
+PROGRESS_COMMENTS = 5  # the latest mentor comments /progress shows
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 
 
@@ -78,7 +79,15 @@ def _abandon(attempt: Attempt) -> None:
     attempt.ending_type = "abandoned"
 
 
-def _echo(value: str) -> str:
+def situation(scenario: Scenario, language: str) -> dict[str, str]:
+    """The situation card's fields (where, who, goal); a scene with an interpreter introduces them under 'who'."""
+    fields = {k: text_in(v, language) for k, v in scenario.situation.items()}
+    if scenario.interpreter is not None:
+        fields["who"] += "\n" + text_in(scenario.interpreter.about, language)
+    return fields
+
+
+def shorten(value: str) -> str:
     value = " ".join(value.split())
     return value if len(value) <= _ECHO_CHARS else value[: _ECHO_CHARS - 1] + "…"
 
@@ -90,6 +99,7 @@ class Practice:
         self.catalogue = catalogue or get_catalogue()
         self.settings = get_settings()
         self.database_url = database_url
+        self._languages: dict[str, str] = {}  # pseudonym -> language, to tell a trainee in it when the database is down
         self.commands: dict[str, Callable[[Session, Trainee, str], list[Reply]]] = {
             "start": self._welcome,
             "scenarios": self._list,
@@ -105,26 +115,33 @@ class Practice:
 
     # --- entry points -----------------------------------------------------------
 
-    def command(self, pseudonym: str, text: str) -> list[Reply]:
-        """Run a slash command (typed or from a button)."""
+    def command(self, pseudonym: str, text: str, language_hint: str | None = None) -> list[Reply]:
+        """Run a slash command (typed or from a button).
+
+        ``language_hint`` (the channel's idea of the trainee's language, such as Telegram's
+        language_code) only sets the language of a trainee met for the first time.
+        """
         parsed = parse_command(text)
         with unit_of_work(self.database_url) as session:
-            trainee = self._trainee(session, pseudonym)
+            trainee = self._trainee(session, pseudonym, language_hint)
             if parsed is None or parsed[0] not in self.commands:
                 name = parsed[0] if parsed else text
-                return [Reply(t(trainee.language, "unknown_command", command=_echo("/" + name)))]
+                return [Reply(t(trainee.language, "unknown_command", command=shorten("/" + name)))]
             name, arg = parsed
             return self.commands[name](session, trainee, arg)
 
     def message(self, pseudonym: str, text: str | None, move: str, confidence: float,
-                message_id: str | None = None) -> list[Reply]:
+                message_id: str | None = None, language_hint: str | None = None) -> list[Reply]:
         """An employee's free-text reply (a slash command is routed to ``command``)."""
         if text and text.strip().startswith("/"):
-            return self.command(pseudonym, text)
+            return self.command(pseudonym, text, language_hint)
         clean = clean_text(text, self.settings.max_message_chars)
         with unit_of_work(self.database_url) as session:
-            trainee = self._trainee(session, pseudonym)
+            trainee = self._trainee(session, pseudonym, language_hint)
             attempt = repo.active_attempt(session, trainee, for_update=True)
+            earlier = repo.turn_by_message(session, trainee, message_id)
+            if earlier is not None:  # the same message delivered again: answer again, store nothing new
+                return self._replay(session, earlier)
             if attempt is None:
                 replies = [Reply(t(trainee.language, "empty_message"))] if not clean.text else []
                 return replies + [Reply(t(trainee.language, "no_active_scenario"), self._scenario_buttons(trainee))]
@@ -138,11 +155,6 @@ class Practice:
                      move: str, confidence: float, message_id: str | None) -> list[Reply]:
         scenario = self._scenario_of(attempt)
         language = attempt.language
-        existing = repo.turn_by_message(session, attempt, message_id)
-        if existing is not None:  # the same message delivered twice: answer again, store nothing new
-            return [Reply(line) for line in existing.client_reply.split("\n")] + [Reply(custom=self._payload(
-                attempt, turn=existing.index, move=existing.move, confidence=existing.confidence, points=existing.points))]
-
         state = AttemptState.from_json(attempt.state)
         outcome = play_turn(scenario, self.catalogue, get_lexicon(language), get_feature_rules(), state,
                             move, clean.text, language)
@@ -165,6 +177,23 @@ class Practice:
             return replies + self._finish(session, attempt, scenario, outcome.ending.id, outcome.ending.type, payload)
         return replies + [Reply(custom=self._payload(attempt, **payload))]
 
+    def _replay(self, session: Session, turn: Turn) -> list[Reply]:
+        """The replies to a turn stored before, for its message delivered again (Rasa, or a channel that
+        retried after an empty or lost answer): the same client lines, feedback and, if that turn ended
+        the scenario, the debrief."""
+        attempt = turn.attempt
+        replies = [Reply(line) for line in turn.client_reply.split("\n")]
+        if turn.text_capped_at:
+            replies.append(Reply(t(attempt.language, "truncated", cap=turn.text_capped_at)))
+        if attempt.mode == "coach":
+            replies.append(Reply(turn.feedback))
+        payload = dict(move=turn.move, confidence=turn.confidence, points=turn.points,
+                       feedback=turn.feedback if attempt.mode == "coach" else None)
+        if attempt.ending is not None and attempt.ending == turn.next_step:
+            debrief = self._debrief(session, attempt, self._scenario_of(attempt), attempt.ending, attempt.ending_type)
+            return replies + self._debrief_replies(attempt, debrief, payload)
+        return replies + [Reply(custom=self._payload(attempt, turn=turn.index, **payload))]
+
     def _feedback_line(self, outcome, language: str) -> str:
         if not outcome.understood:
             return t(language, "feedback_not_understood")
@@ -175,12 +204,18 @@ class Practice:
 
     def _finish(self, session: Session, attempt: Attempt, scenario: Scenario, ending_id: str, ending_type: str,
                 payload: dict | None = None) -> list[Reply]:
-        turns = repo.turns_of(session, attempt)
-        debrief = build_debrief(scenario, self.catalogue, turns, attempt.raw_points, ending_id, ending_type,
-                                attempt.language, self.library.all())
+        debrief = self._debrief(session, attempt, scenario, ending_id, ending_type)
         repo.finish_attempt(session, attempt, ending_id, ending_type, debrief.scores, debrief.total)
+        return self._debrief_replies(attempt, debrief, payload)
+
+    def _debrief(self, session: Session, attempt: Attempt, scenario: Scenario, ending_id: str,
+                 ending_type: str) -> Debrief:
+        return build_debrief(scenario, self.catalogue, repo.turns_of(session, attempt), attempt.raw_points,
+                             ending_id, ending_type, attempt.language, self.library.all())
+
+    def _debrief_replies(self, attempt: Attempt, debrief: Debrief, payload: dict | None) -> list[Reply]:
         custom = self._payload(attempt, **(payload or {}))
-        custom["qser"].update(done=True, ending=ending_id, ending_type=ending_type, scores=debrief.scores,
+        custom["qser"].update(done=True, ending=attempt.ending, ending_type=attempt.ending_type, scores=debrief.scores,
                               total=debrief.total, suggestion=debrief.suggestion)
         buttons = [{"title": text_in(s.title, attempt.language), "payload": self._scenario_payload(s.id)}
                    for s in [self.library.get(debrief.suggestion)] if s is not None]
@@ -213,7 +248,7 @@ class Practice:
             return [Reply(t(language, "scenario_missing"), self._scenario_buttons(trainee))]
         scenario = self.library.get(arg) if _SCENARIO_ID.match(arg) else None
         if scenario is None:
-            return [Reply(t(language, "scenario_unknown", name=_echo(arg)), self._scenario_buttons(trainee))]
+            return [Reply(t(language, "scenario_unknown", name=shorten(arg)), self._scenario_buttons(trainee))]
         replies = []
         previous = repo.active_attempt(session, trainee, for_update=True)
         if previous is not None:
@@ -227,7 +262,7 @@ class Practice:
             attempt.language = scenario.languages[0]
         language = attempt.language
         card = t(language, "situation_card", title=text_in(scenario.title, language),
-                 **self._situation(scenario, language))
+                 **situation(scenario, language))
         replies = [Reply(card, self._play_buttons(language))]
         replies += [Reply(line) for line in opening_lines(scenario, language)]
         return replies + [Reply(custom=self._payload(attempt))]
@@ -278,12 +313,17 @@ class Practice:
         lines.append(t(language, "progress_competencies", count=len(recent)))
         for competency, score in repo.average_scores(recent).items():
             lines.append(t(language, "debrief_score_line", name=self.catalogue.competency_name(competency, language), score=score))
+        comments = repo.mentor_comments(session, trainee, PROGRESS_COMMENTS)
+        if comments:
+            lines.append(t(language, "progress_comments"))
+            lines += [t(language, "progress_comment_line", text=shorten(turn.employee_text), comment=comment.text)
+                      for comment, turn, _ in comments]
         return [Reply("\n".join(lines))]
 
     def _mode(self, session: Session, trainee: Trainee, arg: str) -> list[Reply]:
         value = arg.lower()
         if value not in MODES:
-            return [Reply(t(trainee.language, "mode_unknown", value=_echo(arg)))]
+            return [Reply(t(trainee.language, "mode_unknown", value=shorten(arg)))]
         trainee.mode = value
         attempt = repo.active_attempt(session, trainee)
         if attempt is not None:
@@ -295,8 +335,8 @@ class Practice:
         if not value:
             return [Reply(t(trainee.language, "language_choose"), self._language_buttons())]
         if value not in LANGUAGES:
-            return [Reply(t(trainee.language, "language_unknown", value=_echo(arg)), self._language_buttons())]
-        trainee.language = value
+            return [Reply(t(trainee.language, "language_unknown", value=shorten(arg)), self._language_buttons())]
+        trainee.language = self._languages[trainee.pseudonym] = value
         replies = [Reply(t(value, "language_set"))]
         attempt = repo.active_attempt(session, trainee)
         if attempt is not None:
@@ -310,8 +350,17 @@ class Practice:
 
     # --- helpers ----------------------------------------------------------------
 
-    def _trainee(self, session: Session, pseudonym: str) -> Trainee:
-        return repo.get_or_create_trainee(session, pseudonym, self.settings.default_language, self.settings.default_mode)
+    def language_of(self, pseudonym: str, language_hint: str | None = None) -> str:
+        """The trainee's language without asking the database (to tell them it is unavailable): as this
+        process last saw it, else the channel's hint, else the default."""
+        return self._languages.get(pseudonym) or language_from_tag(language_hint) or self.settings.default_language
+
+    def _trainee(self, session: Session, pseudonym: str, language_hint: str | None = None) -> Trainee:
+        """The trainee; a new one starts in the hinted language (an IETF tag: "es", "el-GR") if we have it."""
+        language = language_from_tag(language_hint) or self.settings.default_language
+        trainee = repo.get_or_create_trainee(session, pseudonym, language, self.settings.default_mode)
+        self._languages[pseudonym] = trainee.language
+        return trainee
 
     def _scenario_of(self, attempt: Attempt) -> Scenario:
         scenario = self.library.version(attempt.scenario_id, attempt.scenario_hash)
@@ -333,13 +382,6 @@ class Practice:
     @staticmethod
     def _language_buttons() -> list[dict[str, str]]:
         return [{"title": t(lang, "language_name"), "payload": f'/language{{"language":"{lang}"}}'} for lang in LANGUAGES]
-
-    def _situation(self, scenario: Scenario, language: str) -> dict[str, str]:
-        """The situation card's fields; a scene with an interpreter introduces them under 'who'."""
-        fields = {k: text_in(v, language) for k, v in scenario.situation.items()}
-        if scenario.interpreter is not None:
-            fields["who"] += "\n" + text_in(scenario.interpreter.about, language)
-        return fields
 
     @staticmethod
     def _play_buttons(language: str) -> list[dict[str, str]]:

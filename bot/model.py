@@ -16,6 +16,8 @@ from pathlib import Path
 from actions.settings import PROJECT_ROOT, get_settings
 
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/rules", "requirements/rasa.txt")
+# `rasa train`, here and in docker/rasa.Dockerfile (tests/deploy/test_compose.py keeps the two alike)
+TRAIN_ARGS = ("train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data/nlu", "data/rules")
 
 
 def rasa_bin() -> Path:
@@ -63,9 +65,7 @@ def ensure_model(root: Path = PROJECT_ROOT, force: bool = False, log=print) -> P
     log("training the Rasa model (training data changed) ...")
     started = time.monotonic()
     subprocess.run(
-        [str(rasa_bin()), "train", "--config", "config.yml", "--domain", "domain.yml",
-         "--data", "data/nlu", "data/rules", "--out", str(work), "--fixed-model-name", target.stem.replace(".tar", ""),
-         "--quiet"],
+        [str(rasa_bin()), *TRAIN_ARGS, "--out", str(work), "--fixed-model-name", target.stem.replace(".tar", ""), "--quiet"],
         cwd=root, env=rasa_env(), check=True,
     )
     produced = next(work.glob("*.tar.gz"))

@@ -12,12 +12,9 @@ from typing import Iterable, TextIO
 
 import httpx
 
+from bot.replies import qser_payload
+
 PROMPT = "you> "
-
-
-def _payload(replies: list[dict]) -> dict:
-    payloads = [r["custom"]["qser"] for r in replies if "qser" in (r.get("custom") or {})]
-    return payloads[-1] if payloads else {}
 
 
 def _show(replies: list[dict], out: TextIO) -> dict:
@@ -26,7 +23,7 @@ def _show(replies: list[dict], out: TextIO) -> dict:
             print(reply["text"], file=out)
         if reply.get("buttons"):
             print("  [" + "] [".join(b["title"] for b in reply["buttons"]) + "]", file=out)
-    payload = _payload(replies)
+    payload = qser_payload(replies) or {}
     if payload.get("move"):
         points = ", ".join(f"{c} {v:+d}" for c, v in payload["points"].items()) or "no points"
         print(f"  -- move: {payload['move']} (confidence {payload['confidence']:.2f}) | points: {points} | "

@@ -16,6 +16,7 @@ import httpx
 
 from actions.library import ScenarioLibrary
 from actions.scenarios import Problem, ScenarioError, line_of, read_checked_yaml
+from bot.replies import qser_payload
 
 SCHEMA_NAME = "scenario_test.schema.json"
 
@@ -120,11 +121,6 @@ def check_library_tests(library: ScenarioLibrary) -> tuple[list[TestCase], list[
     return cases, problems
 
 
-def _payload(replies: list[dict]) -> dict | None:
-    payloads = [r["custom"]["qser"] for r in replies if "qser" in (r.get("custom") or {})]
-    return payloads[-1] if payloads else None
-
-
 def play_case(webhook_url: str, case: TestCase, language: str, timeout: float = 60.0) -> list[str]:
     """Play one case in one language through the REST channel; return every mismatch (empty = passed)."""
     sender = f"scenario-test-{uuid.uuid4().hex[:12]}"
@@ -137,14 +133,14 @@ def play_case(webhook_url: str, case: TestCase, language: str, timeout: float = 
             return response.json()
 
         say(f"/language {language}")
-        start = _payload(say(f"/scenario {case.scenario}"))
+        start = qser_payload(say(f"/scenario {case.scenario}"))
         if start is None or start["language"] != language:
             return [f"{where}: the scenario did not start in {language}: {start}"]
         payload = start
         for number, turn in enumerate(case.turns, start=1):
             text = turn.employee[language]
             replies = say(text)
-            payload = _payload(replies)
+            payload = qser_payload(replies)
             prefix = f"{case.file.name}:{turn.line} [{language}] turn {number} {text!r}"
             if payload is None:
                 return failures + [f"{prefix}: no scenario reply ({[r.get('text') for r in replies]})"]

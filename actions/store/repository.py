@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from actions.store.models import Attempt, Trainee, Turn, utcnow
+from actions.store.models import Attempt, Comment, Trainee, Turn, utcnow
 
 
 def get_or_create_trainee(session: Session, pseudonym: str, language: str, mode: str) -> Trainee:
@@ -24,6 +24,11 @@ def get_or_create_trainee(session: Session, pseudonym: str, language: str, mode:
     return trainee
 
 
+def trainee_by_pseudonym(session: Session, pseudonym: str) -> Optional[Trainee]:
+    """The trainee, if their channel has talked to the trainer yet (a read never creates one)."""
+    return session.scalar(select(Trainee).where(Trainee.pseudonym == pseudonym))
+
+
 def active_attempt(session: Session, trainee: Trainee, *, for_update: bool = False) -> Optional[Attempt]:
     query = (
         select(Attempt)
@@ -36,6 +41,11 @@ def active_attempt(session: Session, trainee: Trainee, *, for_update: bool = Fal
     return session.scalar(query)
 
 
+def attempt_of(session: Session, trainee: Trainee, attempt_id: int) -> Optional[Attempt]:
+    """One of this trainee's attempts; another trainee's attempt id finds nothing."""
+    return session.scalar(select(Attempt).where(Attempt.id == attempt_id, Attempt.trainee_id == trainee.id))
+
+
 def start_attempt(session: Session, trainee: Trainee, scenario_id: str, scenario_hash: str, state: dict) -> Attempt:
     attempt = Attempt(
         trainee_id=trainee.id, scenario_id=scenario_id, scenario_hash=scenario_hash,
@@ -46,10 +56,13 @@ def start_attempt(session: Session, trainee: Trainee, scenario_id: str, scenario
     return attempt
 
 
-def turn_by_message(session: Session, attempt: Attempt, message_id: str | None) -> Optional[Turn]:
+def turn_by_message(session: Session, trainee: Trainee, message_id: str | None) -> Optional[Turn]:
+    """The trainee's turn stored for this message id, in any of their attempts (a retried message may
+    come after the turn it made ended the attempt)."""
     if not message_id:
         return None
-    return session.scalar(select(Turn).where(Turn.attempt_id == attempt.id, Turn.message_id == message_id))
+    return session.scalar(select(Turn).join(Attempt).where(Attempt.trainee_id == trainee.id, Turn.message_id == message_id)
+                          .order_by(Turn.id.desc()).limit(1))
 
 
 def add_turn(session: Session, attempt: Attempt, **fields) -> Turn:
@@ -110,3 +123,10 @@ def average_scores(attempts: Iterable[Attempt]) -> dict[str, int]:
         for competency, score in (attempt.scores or {}).items():
             sums.setdefault(competency, []).append(score)
     return {c: round(sum(v) / len(v)) for c, v in sums.items()}
+
+
+def mentor_comments(session: Session, trainee: Trainee, limit: int = 10) -> list[tuple[Comment, Turn, Attempt]]:
+    """The mentors' comments on this trainee's turns, newest first."""
+    return list(session.execute(
+        select(Comment, Turn, Attempt).join(Turn, Comment.turn_id == Turn.id).join(Attempt, Turn.attempt_id == Attempt.id)
+        .where(Attempt.trainee_id == trainee.id).order_by(Comment.id.desc()).limit(limit)).tuples())

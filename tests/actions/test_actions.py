@@ -21,15 +21,17 @@ def practice(sqlite_url, monkeypatch):
     return service
 
 
-def tracker(sender: str, text: str, intent: str, confidence: float = 0.95, entities=None) -> Tracker:
+def tracker(sender: str, text: str, intent: str, confidence: float = 0.95, entities=None,
+            metadata: dict | None = None) -> Tracker:
     latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": entities or [],
               "message_id": uuid.uuid4().hex}
-    return Tracker(sender, {}, latest, [], False, None, {}, "action_listen")
+    events = [{"event": "user", "text": text, "metadata": metadata}] if metadata is not None else []
+    return Tracker(sender, {}, latest, events, False, None, {}, "action_listen")
 
 
-def run(action, sender, text, intent, confidence=0.95):
+def run(action, sender, text, intent, confidence=0.95, metadata=None):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker(sender, text, intent, confidence), {}))
+    events = asyncio.run(action.run(dispatcher, tracker(sender, text, intent, confidence, metadata=metadata), {}))
     return dispatcher.messages, events
 
 
@@ -39,12 +41,12 @@ def payload(messages):
     return found[0]
 
 
-def test_scenario_list_has_a_button_per_scenario(practice):
+def test_scenario_list_has_a_button_per_scenario(practice, library):
     messages, events = run(ActionCommand(), "t1", "/scenarios", "scenarios")
     assert events == []
     buttons = messages[0]["buttons"]
-    assert {b["payload"] for b in buttons} == {'/scenario{"scenario_id":"citizen_registration"}',
-                                                '/scenario{"scenario_id":"school_enrolment"}'}
+    assert {b["payload"] for b in buttons} == {f'/scenario{{"scenario_id":"{s.id}"}}' for s in library.all()}
+    assert len(buttons) >= 8
 
 
 def test_button_payload_and_typed_command_both_start_a_scenario(practice):
@@ -124,3 +126,16 @@ def test_the_same_message_delivered_twice_is_stored_once(practice):
     assert [r.text for r in first if r.text][0] == [r.text for r in again if r.text][0]
     with unit_of_work(practice.database_url) as session:
         assert session.scalar(select(func.count(Turn.id)).where(Turn.message_id == "m-1")) == 1
+
+
+def test_the_channels_language_hint_sets_only_a_new_trainees_language(practice):
+    from actions.messages import t
+
+    messages, _ = run(ActionCommand(), "t10", "/help", "help", metadata={"language_hint": "es-ES"})
+    assert messages[0]["text"] == t("es", "help")
+    messages, _ = run(ActionClientTurn(), "t10", "/help", "ask_details", 0.2, metadata={"language_hint": "el"})
+    assert messages[0]["text"] == t("es", "help"), "a known trainee keeps their language"
+    messages, _ = run(ActionCommand(), "t11", "/help", "help", metadata={"language_hint": "pt-BR"})
+    assert messages[0]["text"] == t("en", "help"), "a language the trainer lacks: the default"
+    messages, _ = run(ActionClientTurn(), "t12", "Hola", "greet", metadata={"language_hint": "el"})
+    assert messages[0]["text"] == t("el", "no_active_scenario")
