@@ -14,7 +14,6 @@ from actions.store.models import Turn
 from bot.review import figures
 from bot.review.people import Directory
 from bot.web import accounts
-from tests.web.dashboard.conftest import SCENARIO
 from tests.web.dashboard.test_transcript import sign_in
 from tests.web.test_accessibility import axe_problems
 
@@ -83,8 +82,11 @@ def test_calibration_and_charts_pages_show_the_figures(web, coordinator, reviewe
         departments = figures.department_averages(session, Directory(session, web.env["QSER_PSEUDONYM_KEY"].encode()))
         steps = figures.losing_steps(session)
         first = session.get(Turn, reviewed.turn_ids[0])
-        automatic, step = first.move, first.step
-    assert automatic != reviewed.override_move and (SCENARIO, step) in [(s.scenario, s.step) for s in steps]
+        automatic = first.move
+    assert automatic != reviewed.override_move
+    # The stack's database is shared with the rest of the suite, so the reviewed step need not be in the top list;
+    # the ranking itself is checked on a database of its own above.
+    assert steps and all(a.share >= b.share for a, b in zip(steps, steps[1:]))
     assert (automatic, reviewed.override_move) in [(a, b) for a, b, _ in calibration.relabelled]
     assert f"Coordinators corrected {calibration.overridden} of {calibration.turns} scored turns." in calibration_page
     for heading, rows in (("Per automatic move", calibration.by_move), ("Per competency", calibration.by_competency)):
