@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -25,6 +26,7 @@ from actions.scoring import get_feature_rules, get_lexicon
 from actions.settings import LANGUAGES, MODES, get_settings, language_from_tag
 from actions.store import repository as repo
 from actions.store.db import unit_of_work
+from actions.store.erasure import clear_audit_targets, erase_practice, erase_tracker_once_saved, practice_record
 from actions.store.models import Attempt, Trainee, Turn, utcnow
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\w+)?(?P<rest>.*)$", re.DOTALL)
@@ -111,6 +113,8 @@ class Practice:
             "mode": self._mode,
             "language": self._language,
             "help": self._help,
+            "mydata": self._mydata,
+            "forget": self._forget,
         }
 
     # --- entry points -----------------------------------------------------------
@@ -319,6 +323,28 @@ class Practice:
             lines += [t(language, "progress_comment_line", text=shorten(turn.employee_text), comment=comment.text)
                       for comment, turn, _ in comments]
         return [Reply("\n".join(lines))]
+
+    def _mydata(self, session: Session, trainee: Trainee, arg: str) -> list[Reply]:
+        """What is stored about the trainee: a summary, and the whole record in the payload ``qser_mydata``."""
+        record = practice_record(session, trainee)
+        turns = sum(len(a["turns"]) for a in record["attempts"])
+        comments = sum(len(turn["comments"]) for a in record["attempts"] for turn in a["turns"])
+        summary = t(trainee.language, "mydata", id=trainee.pseudonym[:12], since=trainee.created_at.date().isoformat(),
+                    attempts=len(record["attempts"]), turns=turns, comments=comments)
+        return [Reply(summary, [{"title": t(trainee.language, "forget_button"), "payload": "/forget"}],
+                      custom={"qser_mydata": record})]
+
+    def _forget(self, session: Session, trainee: Trainee, arg: str) -> list[Reply]:
+        """Erase the trainee's practice data and conversation, after an explicit confirmation."""
+        language = trainee.language
+        if arg.strip().lower() != "confirm":
+            return [Reply(t(language, "forget_ask"), [{"title": t(language, "forget_confirm_button"),
+                                                       "payload": "/forget confirm"}])]
+        asked_at = time.time()
+        counts, targets = erase_practice(session, trainee)
+        clear_audit_targets(session, targets)
+        erase_tracker_once_saved(self.settings.tracker_url, trainee.pseudonym, asked_at)
+        return [Reply(t(language, "forget_done", attempts=counts["attempts"], turns=counts["turns"]))]
 
     def _mode(self, session: Session, trainee: Trainee, arg: str) -> list[Reply]:
         value = arg.lower()

@@ -150,7 +150,8 @@ class Stack:
 
     def _replica(self, model: Path, rasa_port: int, actions_port: int) -> Replica:
         app_env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), QSER_DATABASE_URL=self.database_url,
-                       QSER_ACTIONS_PORT=str(actions_port), QSER_DIALOGUES_DIR=str(self.dialogues_dir))
+                       QSER_TRACKER_URL=self.tracker_url, QSER_ACTIONS_PORT=str(actions_port),
+                       QSER_DIALOGUES_DIR=str(self.dialogues_dir))
         actions = Service(
             "action server",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],

@@ -25,7 +25,7 @@ from bot.telegram.traffic import PerUserOrder
 logger = logging.getLogger(__name__)
 
 # The commands of the product that the trainer has, in the menu's order (descriptions: command_<name> messages).
-MENU = ("start", "scenarios", "hint", "restart", "end", "progress", "mode", "language", "help")
+MENU = ("start", "scenarios", "hint", "restart", "end", "progress", "mode", "language", "help", "mydata", "forget")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 MAX_CONCURRENT_UPDATES = 256
 
