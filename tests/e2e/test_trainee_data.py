@@ -23,10 +23,11 @@ def _tracker_events(stack, sender: str) -> int:
         engine.dispose()
 
 
-def _stored(stack, sender: str, said: list[str]) -> tuple[int, int]:
+def _stored(stack, sender: str, attempt_id: int) -> tuple[int, int]:
+    """The trainee rows with this pseudonym and the turns of their attempt (the database is shared with other tests)."""
     with unit_of_work(stack.database_url) as session:
         trainees = session.scalar(select(func.count(Trainee.id)).where(Trainee.pseudonym == sender))
-        turns = session.scalar(select(func.count(Turn.id)).where(Turn.employee_text.in_(said)))
+        turns = session.scalar(select(func.count(Turn.id)).where(Turn.attempt_id == attempt_id))
         return trainees, turns
 
 
@@ -45,12 +46,13 @@ def test_mydata_shows_everything_and_forget_erases_it_after_confirmation(sqlite_
 
     ask = trainee.say("/forget")
     assert [b["payload"] for r in ask for b in r.get("buttons", [])] == ["/forget confirm"]
-    assert _stored(sqlite_stack, trainee.sender, said) == (1, 2), "nothing is erased before the confirmation"
+    attempt_id = record["attempts"][0]["id"]
+    assert _stored(sqlite_stack, trainee.sender, attempt_id) == (1, 2), "nothing is erased before the confirmation"
     assert _tracker_events(sqlite_stack, trainee.sender) > 0
 
     done = trainee.texts(trainee.say("/forget confirm"))
     assert "1 attempts and 2 replies" in done[0]
-    assert _stored(sqlite_stack, trainee.sender, said) == (0, 0)
+    assert _stored(sqlite_stack, trainee.sender, attempt_id) == (0, 0)
     deadline = time.monotonic() + 20
     while _tracker_events(sqlite_stack, trainee.sender) and time.monotonic() < deadline:
         time.sleep(0.3)
