@@ -51,7 +51,7 @@ class Settings:
     telegram_webhook_port: int
     telegram_rate_limit: int  # messages per minute and trainee
     telegram_retry_seconds: int  # how long the bridge retries a message while Rasa is unreachable
-    pseudonym_key: str = field(repr=False)  # HMAC key of the trainees' pseudonyms (bot/telegram/identity.py)
+    pseudonym_key: str = field(repr=False)  # HMAC key of the trainees' pseudonyms (bot/identity.py)
     # The web app (bot/web): trainee chat page, embeddable widget, progress page.
     web_host: str  # the address uvicorn binds
     web_port: int

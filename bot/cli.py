@@ -98,7 +98,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly on kill as on Ctrl-C
     telegram = bool(settings.telegram_bot_token)
-    from bot.telegram.identity import load_key  # the web app and the Telegram bridge derive pseudonyms with it
+    from bot.identity import load_key  # the web app and the Telegram bridge derive pseudonyms with it
 
     note = load_key(settings)[1]
     if note:
@@ -211,7 +211,7 @@ def _review_session():
     """A unit of work on the configured database, and the directory that names the trainees in it."""
     from actions.store.db import unit_of_work
     from bot.review.people import Directory
-    from bot.telegram.identity import load_key
+    from bot.identity import load_key
 
     settings = get_settings()
     with unit_of_work(settings.database_url) as session:

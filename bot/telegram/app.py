@@ -18,8 +18,8 @@ from telegram.ext import (
 from actions.messages import t
 from actions.settings import LANGUAGES, Settings
 from bot.telegram.handlers import Bridge
-from bot.telegram.identity import load_key
-from bot.telegram.rasa_client import RasaClient
+from bot.identity import load_key
+from bot.rasa_client import RasaClient
 from bot.telegram.traffic import PerUserOrder
 
 logger = logging.getLogger(__name__)

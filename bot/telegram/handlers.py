@@ -24,8 +24,9 @@ from actions.messages import t
 from actions.settings import LANGUAGES, Settings, language_from_tag
 from bot.replies import qser_payload
 from bot.telegram.chart import competency_chart
-from bot.telegram.identity import pseudonym, short
-from bot.telegram.rasa_client import RasaClient, RasaNoAnswer, RasaUnavailable, Replies
+from bot.identity import short
+from bot.telegram.identity import pseudonym
+from bot.rasa_client import RasaClient, RasaNoAnswer, RasaUnavailable, Replies
 from bot.telegram.render import (
     Keyboards, Style, caption, debrief_scores, escape, render_text,
 )

@@ -9,7 +9,6 @@ Used by the web app and by ``qser users``; every function runs in the caller's u
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 from datetime import timedelta
@@ -22,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.store.models import ROLES, Invite, User, WebSession, utcnow
+from bot.identity import keyed_pseudonym
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_CHARS = 10
@@ -54,7 +54,7 @@ def _digest(token: str) -> str:
 
 def pseudonym(key: bytes, user_id: int) -> str:
     """The Rasa sender id of a web user: derived on the server, never sent by the browser."""
-    return PSEUDONYM_PREFIX + hmac.new(key, f"web-user:{user_id}".encode(), hashlib.sha256).hexdigest()
+    return keyed_pseudonym(key, PSEUDONYM_PREFIX, f"web-user:{user_id}")
 
 
 def generate_password() -> str:

@@ -18,7 +18,7 @@ from actions.messages import t
 from actions.settings import LANGUAGES
 from actions.store.db import unit_of_work
 from bot.replies import qser_payload
-from bot.telegram.rasa_client import RasaNoAnswer, RasaUnavailable
+from bot.rasa_client import RasaNoAnswer, RasaUnavailable
 from bot.web import records
 from bot.web.auth import Visitor, api_csrf, practising
 from bot.web.charts import competency_alt, competency_chart

@@ -21,8 +21,8 @@ from starlette.exceptions import HTTPException
 from actions.catalogue import get_catalogue
 from actions.library import ScenarioLibrary
 from actions.settings import Settings, get_settings
-from bot.telegram.identity import load_key
-from bot.telegram.rasa_client import RasaClient
+from bot.identity import load_key
+from bot.rasa_client import RasaClient
 from bot.web import api, dashboard, pages
 from bot.web.auth import CsrfFailed, NotAllowed, SignInRequired
 

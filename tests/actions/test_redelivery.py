@@ -1,6 +1,6 @@
 """A message delivered more than once, and a database that fails under the action server.
 
-Channels send a message again when they got no answer (bot/telegram/rasa_client.py); with their own
+Channels send a message again when they got no answer (bot/rasa_client.py); with their own
 message id in the REST metadata, the turn is stored once whichever delivery got through.
 """
 from __future__ import annotations

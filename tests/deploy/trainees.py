@@ -2,7 +2,7 @@
 
 Each trainee plays scripted lines (bot/scripted_lines.py) through Rasa's REST channel. Its deliveries
 alternate between the replicas, as a load balancer would spread them, so one conversation's turns land
-on every replica. It behaves like a channel (bot/telegram/rasa_client.py): an empty answer, or the
+on every replica. It behaves like a channel (bot/rasa_client.py): an empty answer, or the
 try-again message, means the message was not processed - the trainee is told, and the message is sent
 again, with the same channel message id (REST metadata) when ``channel_ids`` is set.
 """

@@ -14,7 +14,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from actions.messages import t
 from actions.settings import load_settings
 from bot.telegram.chart import competency_chart
-from bot.telegram.identity import load_key, pseudonym
+from bot.identity import load_key
+from bot.telegram.identity import pseudonym
 from bot.replies import qser_payload
 from bot.telegram.render import (
     TEXT_LIMIT, Keyboards, Style, debrief_scores, render_text, split_text, utf16_len,

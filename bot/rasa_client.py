@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
-from bot.telegram.identity import short
+from bot.identity import short
 
 logger = logging.getLogger(__name__)
 
